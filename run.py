@@ -1,0 +1,192 @@
+"""Command-line entry point for the freight-cost pipelines.
+
+Examples:
+    python run.py --pipeline training
+    python run.py --pipeline training --split time --no-cache
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+# Set before ZenML is imported anywhere: the project sends no analytics.
+os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+
+import click  # noqa: E402
+import yaml  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent
+DEFAULT_DATA = REPO_ROOT / "data" / "SCMS_Delivery_History_Dataset.csv.gz"
+DEFAULT_CONFIGS = {
+    "training": REPO_ROOT / "configs" / "training.yaml",
+}
+PIPELINES = ("training",)
+
+
+def file_sha256(path: Path) -> str:
+    """Hash a file's bytes, so a changed file is never a cache hit."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """Read a pipeline config with its `zenml` and `parameters` parts."""
+    if not path.is_file():
+        raise click.BadParameter(
+            f"config file not found: {path}", param_hint="--config"
+        )
+    with open(path) as file:
+        config = yaml.safe_load(file) or {}
+    for key in ("zenml", "parameters"):
+        if key not in config:
+            raise click.BadParameter(
+                f"{path} has no top-level '{key}' section",
+                param_hint="--config",
+            )
+    return config
+
+
+def run_training(
+    data: Path, split: str | None, config_path: Path, no_cache: bool
+) -> None:
+    """Run the training pipeline and print the headline test metrics."""
+    from zenml import Model
+
+    from pipelines.training import training_pipeline
+
+    config = load_config(config_path)
+    parameters = config["parameters"]
+    if split:
+        parameters["split"]["protocol"] = split
+    settings = dict(config["zenml"])
+    model = Model(**settings.pop("model"))
+    if no_cache:
+        settings["enable_cache"] = False
+
+    data = data.resolve()
+    if not data.is_file():
+        raise click.BadParameter(
+            f"data file not found: {data}", param_hint="--data"
+        )
+    pipeline = training_pipeline.with_options(model=model, **settings)
+    try:
+        run = pipeline(
+            data_path=str(data),
+            data_sha256=file_sha256(data),
+            **parameters,
+        )
+    except RuntimeError as error:
+        raise click.ClickException(failed_step_message("training_pipeline"))
+    print_training_summary(run)
+
+
+def failed_step_message(pipeline_name: str) -> str:
+    """Describe why the newest run of a pipeline failed, step by step."""
+    from zenml.client import Client
+    from zenml.enums import ExecutionStatus
+
+    run = Client().get_pipeline(pipeline_name).last_run
+    lines = [f"pipeline run {run.name} failed; nothing was registered."]
+    for name, step in run.steps.items():
+        if step.status == ExecutionStatus.FAILED:
+            info = step.exception_info
+            message = info.message if info else "see the step log"
+            lines.append(f"step {name}: {message}")
+    return "\n".join(lines)
+
+
+def print_training_summary(run) -> None:
+    """Print the model version and test metrics of a finished run."""
+    from zenml.client import Client
+
+    run = Client().get_pipeline_run(run.id)
+    step = run.steps["evaluate_freight_model"]
+    metrics = step.outputs["evaluation_metrics"][0].load()
+    test = metrics["test"]
+    baseline = metrics["baseline_median_by_mode"]
+    version = run.model_version
+    click.echo(
+        f"\nModel version: {version.model.name} v{version.name} "
+        f"(run {run.name})"
+    )
+    click.echo(f"Test shipments: {test['count']:,}")
+    click.echo(f"  MAE             {test['mae']:>12,.0f} USD")
+    click.echo(f"  RMSE            {test['rmse']:>12,.0f} USD")
+    click.echo(f"  R²              {test['r2']:>12.3f}")
+    click.echo(f"  median APE      {test['median_ape']:>12.3f}")
+    click.echo(f"  Σpred/Σactual   {test['sum_ratio']:>12.3f}")
+    click.echo(f"  P10-P90 cover   {test['interval_coverage']:>12.3f}")
+    click.echo(f"  baseline MAE    {baseline['mae']:>12,.0f} USD "
+               "(median by shipment mode)")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--pipeline",
+    "pipeline_name",
+    type=click.Choice(PIPELINES),
+    help="Pipeline to run.",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="SCMS delivery history CSV (plain or .gz; UTF-8 with or without "
+    "BOM; LF, CRLF or CR line endings).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["group", "time"]),
+    default=None,
+    help="Test split: 'group' holds out 20% of shipments at random; "
+    "'time' tests on shipments scheduled from 2014-01-01. Default: the "
+    "config's split.protocol.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Pipeline config YAML. Default: configs/<pipeline>.yaml.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    default=False,
+    help="Run every step again instead of reusing cached outputs.",
+)
+def main(
+    pipeline_name: str | None,
+    data: Path,
+    split: str | None,
+    config_path: Path | None,
+    no_cache: bool,
+) -> None:
+    """Run the freight-cost pipelines on the active ZenML stack.
+
+    On first use this creates the ZenML repository and registers the
+    local stack (local orchestrator and artifact store, MLflow experiment
+    tracker and model deployer, Evidently data validator).
+    """
+    if not pipeline_name:
+        click.echo(click.get_current_context().get_help())
+        sys.exit(2)
+
+    from utils.stacks import ensure_local_stack
+
+    ensure_local_stack()
+    config_path = config_path or DEFAULT_CONFIGS[pipeline_name]
+    if pipeline_name == "training":
+        run_training(data, split, config_path, no_cache)
+
+
+if __name__ == "__main__":
+    main()
