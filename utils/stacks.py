@@ -89,3 +89,28 @@ def ensure_local_stack() -> str:
         client.activate_stack(LOCAL_STACK)
         logger.info(f"Activated stack '{LOCAL_STACK}'")
     return LOCAL_STACK
+
+
+def ensure_stack(name: str) -> str:
+    """Register the stack `name` when missing, activate it, return its name.
+
+    `local` is the stack above; `server` and `kubernetes` come from
+    configs/stacks.yaml (see utils/stack_definitions.py).
+
+    Args:
+        name: local, server or kubernetes.
+
+    Returns:
+        The ZenML name of the active stack.
+    """
+    from utils.stack_definitions import ensure_stack as ensure_defined_stack
+
+    if name == "local":
+        stack_name = ensure_local_stack()
+        client = Client()
+        if client.active_stack_model.name != stack_name:
+            client.activate_stack(stack_name)
+            logger.info(f"Activated stack '{stack_name}'")
+        return stack_name
+    ensure_repository()
+    return ensure_defined_stack(name)
