@@ -345,6 +345,9 @@ def start_mlflow_server(settings: ServerSettings) -> None:
             f"--artifacts-destination={mlflow_dir / 'artifacts'}",
             "--workers=1",
         ],
+        # The job runner adds eight worker processes for MLflow's GenAI
+        # jobs, which the freight pipelines never submit.
+        env={"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
     )
     _wait_for(
         "mlflow",
@@ -355,7 +358,7 @@ def start_mlflow_server(settings: ServerSettings) -> None:
 
 
 def skip_onboarding_survey(
-    url: str, username: str, password: str = ""
+    url: str, username: str, password: Optional[str]
 ) -> None:
     """Mark the dashboard's onboarding survey as answered for a user.
 
@@ -367,19 +370,20 @@ def skip_onboarding_survey(
     Args:
         url: URL of the ZenML server.
         username: The user to update.
-        password: The user's password.
+        password: The user's password, or None for a server that runs
+            without authentication (`zenml login --local`).
     """
     api = f"{url}/api/v1"
-    login = requests.post(
-        f"{api}/login",
-        data={"username": username, "password": password},
-        timeout=30,
-    )
-    login.raise_for_status()
     session = requests.Session()
-    session.headers["Authorization"] = (
-        f"Bearer {login.json()['access_token']}"
-    )
+    if password is not None:
+        login = requests.post(
+            f"{api}/login",
+            data={"username": username, "password": password},
+            timeout=30,
+        )
+        login.raise_for_status()
+        token = login.json()["access_token"]
+        session.headers["Authorization"] = f"Bearer {token}"
 
     user = session.get(f"{api}/current-user", timeout=30)
     user.raise_for_status()
@@ -391,12 +395,48 @@ def skip_onboarding_survey(
         json={"email_opted_in": False},
         timeout=30,
     ).raise_for_status()
+    metadata["finished_onboarding_survey"] = True
     session.put(
         f"{api}/users/{user_id}",
-        json={"user_metadata": {**metadata, "finished_onboarding_survey": True}},
+        json={"user_metadata": metadata},
         timeout=30,
     ).raise_for_status()
     logger.info(f"Skipped the dashboard onboarding survey for '{username}'")
+
+
+def connect_zenml_client(settings: ServerSettings) -> None:
+    """Point the active ZenML global config at the server stack's server.
+
+    This is what `zenml login URL` does, without the browser. It changes
+    the client configuration under ZENML_CONFIG_PATH (by default
+    ~/.config/zenml) until `zenml logout` or another login.
+
+    Args:
+        settings: The server stack settings.
+
+    Raises:
+        ConnectionError: If the ZenML server does not respond.
+    """
+    from zenml.config.global_config import GlobalConfiguration
+    from zenml.zen_stores.rest_zen_store import RestZenStoreConfiguration
+
+    if not _http_ok(f"{settings.zenml_url}/health"):
+        raise ConnectionError(
+            f"No ZenML server at {settings.zenml_url}; run "
+            "scripts/server_stack.sh start"
+        )
+    config = GlobalConfiguration()
+    if config.store_configuration.url == settings.zenml_url:
+        return
+    credentials = load_credentials(settings)
+    config.set_store(
+        RestZenStoreConfiguration(
+            url=settings.zenml_url,
+            username=ZENML_ADMIN_USER,
+            password=credentials["zenml_admin_password"],
+        )
+    )
+    logger.info(f"Connected the ZenML client to {settings.zenml_url}")
 
 
 def start(settings: ServerSettings) -> None:
@@ -489,7 +529,9 @@ def main(argv: List[str]) -> int:
         The exit code.
     """
     if len(argv) != 1 or argv[0] not in {"start", "stop", "status"}:
-        logger.error("Usage: python -m utils.server_services start|stop|status")
+        logger.error(
+            "Usage: python -m utils.server_services start|stop|status"
+        )
         return 2
     settings = ServerSettings.from_env()
     if argv[0] == "start":
