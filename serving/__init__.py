@@ -1,0 +1,1 @@
+"""Serving wrappers: MLflow pyfunc and Seldon Core microservice."""
