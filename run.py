@@ -21,10 +21,8 @@ import yaml  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_DATA = REPO_ROOT / "data" / "SCMS_Delivery_History_Dataset.csv.gz"
-DEFAULT_CONFIGS = {
-    "training": REPO_ROOT / "configs" / "training.yaml",
-}
-PIPELINES = ("training",)
+CONFIG_DIR = REPO_ROOT / "configs"
+PIPELINES = ("training", "deployment")
 
 
 def file_sha256(path: Path) -> str:
@@ -53,38 +51,73 @@ def load_config(path: Path) -> dict[str, Any]:
     return config
 
 
+def run_configured(pipeline, config: dict[str, Any], no_cache: bool,
+                   **parameters: Any):
+    """Run a pipeline with the config's ZenML settings and parameters.
+
+    Raises:
+        click.ClickException: naming the failed step and its error.
+    """
+    from zenml import Model
+
+    settings = dict(config["zenml"])
+    if "model" in settings:
+        settings["model"] = Model(**settings["model"])
+    if no_cache:
+        settings["enable_cache"] = False
+    configured = pipeline.with_options(**settings)
+    try:
+        return configured(**config["parameters"], **parameters)
+    except RuntimeError as error:
+        raise click.ClickException(
+            failed_step_message(pipeline.name)
+        ) from error
+
+
 def run_training(
     data: Path, split: str | None, config_path: Path, no_cache: bool
 ) -> None:
     """Run the training pipeline and print the headline test metrics."""
-    from zenml import Model
-
     from pipelines.training import training_pipeline
 
     config = load_config(config_path)
-    parameters = config["parameters"]
     if split:
-        parameters["split"]["protocol"] = split
-    settings = dict(config["zenml"])
-    model = Model(**settings.pop("model"))
-    if no_cache:
-        settings["enable_cache"] = False
-
+        config["parameters"]["split"]["protocol"] = split
     data = data.resolve()
     if not data.is_file():
         raise click.BadParameter(
             f"data file not found: {data}", param_hint="--data"
         )
-    pipeline = training_pipeline.with_options(model=model, **settings)
-    try:
-        run = pipeline(
-            data_path=str(data),
-            data_sha256=file_sha256(data),
-            **parameters,
-        )
-    except RuntimeError as error:
-        raise click.ClickException(failed_step_message("training_pipeline"))
+    run = run_configured(
+        training_pipeline,
+        config,
+        no_cache,
+        data_path=str(data),
+        data_sha256=file_sha256(data),
+    )
     print_training_summary(run)
+
+
+def run_deployment(config_path: Path) -> None:
+    """Promote if better, deploy, and print the decision and the URL."""
+    from zenml.client import Client
+
+    from pipelines.deployment import deployment_pipeline
+
+    config = load_config(config_path)
+    run = run_configured(deployment_pipeline, config, no_cache=True)
+    run = Client().get_pipeline_run(run.id)
+    promotion = run.steps["promote_if_better"].run_metadata.get("promotion")
+    if promotion:
+        verdict = "promoted" if promotion["promote"] else "not promoted"
+        click.echo(
+            f"Version {promotion['candidate_version']} {verdict}: "
+            f"{promotion['reason']}"
+        )
+    url = run.steps["deploy_production_model"].outputs["prediction_url"][
+        0
+    ].load()
+    click.echo(f"Production model served at {url}")
 
 
 def failed_step_message(pipeline_name: str) -> str:
@@ -93,7 +126,7 @@ def failed_step_message(pipeline_name: str) -> str:
     from zenml.enums import ExecutionStatus
 
     run = Client().get_pipeline(pipeline_name).last_run
-    lines = [f"pipeline run {run.name} failed; nothing was registered."]
+    lines = [f"pipeline run {run.name} failed."]
     for name, step in run.steps.items():
         if step.status == ExecutionStatus.FAILED:
             info = step.exception_info
@@ -163,12 +196,31 @@ def print_training_summary(run) -> None:
     default=False,
     help="Run every step again instead of reusing cached outputs.",
 )
+@click.option(
+    "--endpoint",
+    is_flag=True,
+    help="Print the prediction URL of the running deployment; exit 1 if "
+    "none is running.",
+)
+@click.option(
+    "--predict",
+    "predict_path",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Send a JSON list of shipment records, or an SCMS-format CSV, to "
+    "the running deployment and print one JSON prediction per record.",
+)
+@click.option(
+    "--stop", is_flag=True, help="Stop the running deployment."
+)
 def main(
     pipeline_name: str | None,
     data: Path,
     split: str | None,
     config_path: Path | None,
     no_cache: bool,
+    endpoint: bool,
+    predict_path: Path | None,
+    stop: bool,
 ) -> None:
     """Run the freight-cost pipelines on the active ZenML stack.
 
@@ -176,16 +228,98 @@ def main(
     local stack (local orchestrator and artifact store, MLflow experiment
     tracker and model deployer, Evidently data validator).
     """
-    if not pipeline_name:
+    if not (pipeline_name or endpoint or predict_path or stop):
         click.echo(click.get_current_context().get_help())
         sys.exit(2)
 
     from utils.stacks import ensure_local_stack
 
     ensure_local_stack()
-    config_path = config_path or DEFAULT_CONFIGS[pipeline_name]
-    if pipeline_name == "training":
-        run_training(data, split, config_path, no_cache)
+    if endpoint:
+        show_endpoint()
+    elif predict_path:
+        predict_file(predict_path)
+    elif stop:
+        from utils.endpoint import stop_services
+
+        click.echo(f"Stopped {stop_services()} deployment(s)")
+    else:
+        config_path = config_path or CONFIG_DIR / f"{pipeline_name}.yaml"
+        if pipeline_name == "training":
+            run_training(data, split, config_path, no_cache)
+        elif pipeline_name == "deployment":
+            run_deployment(config_path)
+
+
+def show_endpoint() -> None:
+    """Print the prediction URL on one line, or exit 1."""
+    from utils.endpoint import prediction_url
+
+    url = prediction_url()
+    if not url:
+        click.echo(
+            "No deployment is running: run `python run.py --pipeline "
+            "deployment` first.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(url)
+
+
+def predict_file(path: Path) -> None:
+    """Send the records in PATH to the endpoint; print one JSON per line."""
+    import json
+
+    import requests
+
+    from utils.endpoint import prediction_url
+
+    url = prediction_url()
+    if not url:
+        raise click.ClickException(
+            "no deployment is running: run `python run.py --pipeline "
+            "deployment` first"
+        )
+    records = read_records(path)
+    response = requests.post(
+        url,
+        json={"dataframe_records": records},
+        timeout=300,
+    )
+    if response.status_code >= 400:
+        raise click.ClickException(
+            f"the endpoint rejected the request ({response.status_code}): "
+            f"{response.text[:2000]}"
+        )
+    for prediction in response.json()["predictions"]:
+        click.echo(json.dumps(prediction))
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Read shipment records from a JSON list or an SCMS-format CSV."""
+    import json
+
+    from freight.contract import read_raw_csv
+
+    if path.suffix.lower() == ".json":
+        try:
+            records = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(
+                f"{path} is not valid JSON: {error}", param_hint="--predict"
+            ) from error
+        if not isinstance(records, list):
+            raise click.BadParameter(
+                f"{path} must hold a JSON list of records",
+                param_hint="--predict",
+            )
+        return records
+    frame = read_raw_csv(path)
+    # Empty CSV cells are absent fields, not empty strings.
+    return [
+        {key: value for key, value in row.items() if value != ""}
+        for row in frame.to_dict(orient="records")
+    ]
 
 
 if __name__ == "__main__":

@@ -13,10 +13,13 @@ from steps.training.evaluate_freight_model import evaluate_freight_model
 from steps.training.register_model_version import register_model_version
 from steps.training.split_shipments import split_shipments
 from steps.training.train_freight_model import train_freight_model
+from utils.caching import DOMAIN_CACHE_POLICY
 from utils.hooks import discard_model_version
 
 
-@pipeline(on_failure=discard_model_version)
+@pipeline(
+    on_failure=discard_model_version, cache_policy=DOMAIN_CACHE_POLICY
+)
 def training_pipeline(
     data_path: str,
     data_sha256: str,

@@ -1,0 +1,88 @@
+"""Deploy the production model version with the stack's model deployer."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Annotated
+
+from zenml import get_step_context, log_metadata, step
+from zenml.client import Client
+from zenml.logger import get_logger
+
+from serving.pyfunc_model import log_freight_pyfunc
+from steps.training.train_freight_model import EXPERIMENT_TRACKER
+from utils.endpoint import MODEL_NAME
+
+logger = get_logger(__name__)
+
+
+def _deploy_mlflow(model_uri: str, timeout_s: int) -> str:
+    from zenml.integrations.mlflow.services import (
+        MLFlowDeploymentConfig,
+        MLFlowDeploymentService,
+    )
+
+    context = get_step_context()
+    deployer = Client().active_stack.model_deployer
+    config = MLFlowDeploymentConfig(
+        model_name=MODEL_NAME,
+        model_uri=model_uri,
+        pipeline_name=context.pipeline.name,
+        pipeline_step_name=context.step_run.name,
+        timeout=timeout_s,
+    )
+    service = deployer.deploy_model(
+        config=config,
+        service_type=MLFlowDeploymentService.SERVICE_TYPE,
+        replace=True,
+        timeout=timeout_s,
+    )
+    return service.prediction_url or ""
+
+
+@step(experiment_tracker=EXPERIMENT_TRACKER)
+def deploy_production_model(
+    production_version: int, timeout_s: int
+) -> Annotated[str, "prediction_url"]:
+    """Log the production model as an MLflow pyfunc and serve it.
+
+    Args:
+        production_version: Number of the production model version.
+        timeout_s: Seconds to wait for the server to answer.
+
+    Returns:
+        The prediction URL, or an empty string when the stack has no
+        model deployer.
+
+    Raises:
+        RuntimeError: if the stack's model deployer flavor is unsupported.
+    """
+    client = Client()
+    deployer = client.active_stack.model_deployer
+    if deployer is None:
+        logger.warning("The active stack has no model deployer; skipping")
+        return ""
+    version = client.get_model_version(MODEL_NAME, production_version)
+    model = version.get_artifact("freight_model").load()
+    label = f"{MODEL_NAME}:{version.number}"
+    with tempfile.TemporaryDirectory() as directory:
+        model.save(directory)
+        info = log_freight_pyfunc(directory, model_version=label)
+
+    if deployer.flavor == "mlflow":
+        url = _deploy_mlflow(info.model_uri, timeout_s)
+    else:
+        raise RuntimeError(
+            f"model deployer flavor {deployer.flavor!r} is not supported "
+            "by this step: use a stack with the mlflow or seldon deployer"
+        )
+    logger.info(f"Serving {label} at {url}")
+    log_metadata(
+        metadata={
+            "prediction_url": url,
+            "deployed_version": label,
+            "mlflow_model_uri": info.model_uri,
+            "model_deployer": deployer.flavor,
+        }
+    )
+    return url
