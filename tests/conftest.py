@@ -87,3 +87,26 @@ def make_raw(rows: list[dict]) -> pd.DataFrame:
         full.update({key: str(value) for key, value in row.items()})
         frame.append(full)
     return pd.DataFrame(frame, columns=list(c.REQUIRED_COLUMNS))
+
+
+def run_cli(*args: str, timeout: int = 900):
+    """Run `python run.py ARGS` in the repository, as a user would."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "run.py", *args],
+        cwd=REPO_ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_run():
+    """Train once per session with the default config and bundled data."""
+    result = run_cli("--pipeline", "training", "--no-cache")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result

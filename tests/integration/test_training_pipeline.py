@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import DATA_FILE, REPO_ROOT
+from tests.conftest import DATA_FILE, run_cli
 
 MODEL_NAME = "freight_cost_model"
-
-
-def run_cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "run.py", *args],
-        cwd=REPO_ROOT,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def model_versions():
@@ -31,10 +16,8 @@ def model_versions():
 
 
 @pytest.fixture(scope="module")
-def trained():
-    result = run_cli("--pipeline", "training", "--no-cache")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+def trained(trained_run):
+    return trained_run
 
 
 def test_training_registers_version(trained):
