@@ -171,7 +171,7 @@ def print_training_summary(run) -> None:
     "--data",
     type=click.Path(path_type=Path),
     default=DEFAULT_DATA,
-    show_default=True,
+    show_default="data/SCMS_Delivery_History_Dataset.csv.gz",
     help="SCMS delivery history CSV (plain or .gz; UTF-8 with or without "
     "BOM; LF, CRLF or CR line endings).",
 )
@@ -212,6 +212,24 @@ def print_training_summary(run) -> None:
 @click.option(
     "--stop", is_flag=True, help="Stop the running deployment."
 )
+@click.option(
+    "--stack",
+    type=click.Choice(["local", "server", "kubernetes"]),
+    default=None,
+    help="Register this stack from configs/stacks.yaml when missing and "
+    "activate it (before --pipeline, if both are given). The server "
+    "stack needs `scripts/server_stack.sh start` first.",
+)
+@click.option(
+    "--dashboard",
+    is_flag=True,
+    help="Start the ZenML dashboard on 127.0.0.1 and print its URL.",
+)
+@click.option(
+    "--dashboard-stop",
+    is_flag=True,
+    help="Stop the dashboard started with --dashboard.",
+)
 def main(
     pipeline_name: str | None,
     data: Path,
@@ -221,6 +239,9 @@ def main(
     endpoint: bool,
     predict_path: Path | None,
     stop: bool,
+    stack: str | None,
+    dashboard: bool,
+    dashboard_stop: bool,
 ) -> None:
     """Run the freight-cost pipelines on the active ZenML stack.
 
@@ -228,13 +249,30 @@ def main(
     local stack (local orchestrator and artifact store, MLflow experiment
     tracker and model deployer, Evidently data validator).
     """
-    if not (pipeline_name or endpoint or predict_path or stop):
+    actions = (pipeline_name, endpoint, predict_path, stop, stack,
+               dashboard, dashboard_stop)
+    if not any(actions):
         click.echo(click.get_current_context().get_help())
         sys.exit(2)
 
-    from utils.stacks import ensure_local_stack
+    if dashboard:
+        from utils.dashboard import start_dashboard
 
-    ensure_local_stack()
+        click.echo(start_dashboard())
+        return
+    if dashboard_stop:
+        from utils.dashboard import stop_dashboard
+
+        stop_dashboard()
+        click.echo("Stopped the ZenML dashboard")
+        return
+
+    from utils.stacks import ensure_local_stack, ensure_stack
+
+    if stack:
+        click.echo(f"Active stack: {ensure_stack(stack)}")
+    else:
+        ensure_local_stack()
     if endpoint:
         show_endpoint()
     elif predict_path:
@@ -243,7 +281,7 @@ def main(
         from utils.endpoint import stop_services
 
         click.echo(f"Stopped {stop_services()} deployment(s)")
-    else:
+    elif pipeline_name:
         config_path = config_path or CONFIG_DIR / f"{pipeline_name}.yaml"
         if pipeline_name == "training":
             run_training(data, split, config_path, no_cache)
