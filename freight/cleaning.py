@@ -191,6 +191,8 @@ def aggregate_shipments(lines: pd.DataFrame) -> pd.DataFrame:
     """Collapse line items into one row per shipment.
 
     Descriptive fields come from the shipment's first line (lowest ID).
+    Totals, maxima and counts of distinct product groups, sub
+    classifications and vendors summarise all of its lines.
     The label `freight_usd` is the number recorded on the shipment's
     freight line, and NaN when the shipment has no usable number; it is
     never filled.
@@ -215,6 +217,13 @@ def aggregate_shipments(lines: pd.DataFrame) -> pd.DataFrame:
     shipments["line_count"] = grouped.size()
     shipments["total_value"] = grouped["line_item_value"].sum()
     shipments["total_quantity"] = grouped["line_item_quantity"].sum()
+    shipments["max_line_value"] = grouped["line_item_value"].max()
+    shipments["max_line_quantity"] = grouped["line_item_quantity"].max()
+    shipments["product_group_count"] = grouped["product_group"].nunique()
+    shipments["sub_classification_count"] = grouped[
+        "sub_classification"
+    ].nunique()
+    shipments["vendor_count"] = grouped["vendor"].nunique()
     shipments["pack_price"] = grouped["pack_price"].mean()
     shipments["scheduled_date"] = grouped["scheduled_date"].min()
 
@@ -262,19 +271,29 @@ def flag_implausible(
 
 
 def clean_shipments(
-    raw: pd.DataFrame, rules: ImplausibleRules | None = None
+    raw: pd.DataFrame,
+    rules: ImplausibleRules | None = None,
+    require_labels: bool = True,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Run every cleaning rule and return shipments with a report.
 
+    Args:
+        raw: Raw line items, every cell a string.
+        rules: Limits for the implausible flags.
+        require_labels: Raise when no shipment has a usable freight
+            number. A batch for inference passes False and may lack the
+            freight column.
+
     Raises:
-        DataContractError: if the raw frame breaks the contract or no
-            shipment carries a usable freight number.
+        DataContractError: if the raw frame breaks the contract or, with
+            `require_labels`, no shipment carries a usable freight number.
     """
     rules = rules or ImplausibleRules()
-    lines = clean_lines(raw)
+    c.validate_raw(raw, require_label=require_labels)
+    lines = clean_lines(c.add_missing_label(raw))
     shipments = flag_implausible(aggregate_shipments(lines), rules)
     labelled = shipments["freight_usd"].notna()
-    if not labelled.any():
+    if require_labels and not labelled.any():
         raise c.DataContractError(
             f"column '{c.FREIGHT}' holds no usable number: every shipment "
             "is a sentinel or a reference to one, so there is nothing to "
