@@ -137,9 +137,20 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def check_columns(frame: pd.DataFrame) -> None:
-    """Raise if a required column is missing, naming close matches."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+def check_columns(
+    frame: pd.DataFrame, optional: tuple[str, ...] = ()
+) -> None:
+    """Raise if a required column is missing, naming close matches.
+
+    Args:
+        frame: The raw frame.
+        optional: Required columns that may be absent, such as the
+            freight label in an unlabelled batch.
+    """
+    missing = [
+        c for c in REQUIRED_COLUMNS
+        if c not in frame.columns and c not in optional
+    ]
     if not missing:
         return
     hints = []
@@ -205,12 +216,14 @@ def check_types(frame: pd.DataFrame) -> None:
             values.map(_is_number)
             | values.isin(sentinels)
             | values.str.match(REFERENCE_PATTERN)
+            | (values == "")
         )
         bad = values[~allowed]
         if len(bad):
             raise DataContractError(
                 f"column '{column}' must hold a number, one of "
-                f"{list(sentinels)} or a 'See ASN-… (ID#:…)' reference; "
+                f"{list(sentinels)}, a 'See ASN-… (ID#:…)' reference or "
+                "nothing; "
                 f"row {bad.index[0] + 2} holds {bad.iloc[0]!r}."
             )
     for column in (SCHEDULED_DATE,):
@@ -254,7 +267,22 @@ def count_sentinels(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     return counts
 
 
-def validate_raw(frame: pd.DataFrame) -> None:
-    """Check columns and types of a raw SCMS frame."""
-    check_columns(frame)
-    check_types(frame)
+def add_missing_label(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add an empty freight column to an unlabelled batch."""
+    if FREIGHT in frame.columns:
+        return frame
+    frame = frame.copy()
+    frame[FREIGHT] = ""
+    return frame
+
+
+def validate_raw(frame: pd.DataFrame, require_label: bool = True) -> None:
+    """Check columns and types of a raw SCMS frame.
+
+    Args:
+        frame: The raw frame, every cell a string.
+        require_label: Whether the freight column must be present. An
+            unlabelled batch for inference passes False.
+    """
+    check_columns(frame, optional=() if require_label else (FREIGHT,))
+    check_types(add_missing_label(frame))

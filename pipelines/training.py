@@ -26,9 +26,16 @@ def training_pipeline(
     split: dict[str, Any],
     cleaning: dict[str, Any],
     model_params: dict[str, Any],
+    batch_path: str | None = None,
 ) -> None:
-    """Ingest, clean, build features, split, train, evaluate, register."""
-    raw = ingest_shipments(data_path=data_path, data_sha256=data_sha256)
+    """Ingest, clean, build features, split, train, evaluate, register.
+
+    `batch_path` appends a labelled batch to the training data, as
+    retraining after a drift alarm does.
+    """
+    raw = ingest_shipments(
+        data_path=data_path, data_sha256=data_sha256, batch_path=batch_path
+    )
     shipments = clean_shipments(
         raw,
         min_freight_usd=cleaning["min_freight_usd"],

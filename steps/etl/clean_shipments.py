@@ -18,6 +18,7 @@ def clean_shipments(
     shipments_raw: pd.DataFrame,
     min_freight_usd: float,
     max_cost_per_kg: float,
+    require_labels: bool = True,
 ) -> Annotated[pd.DataFrame, "shipments_clean"]:
     """Resolve references, set labels per shipment and flag outliers.
 
@@ -25,6 +26,8 @@ def clean_shipments(
         shipments_raw: Raw line items from ingest.
         min_freight_usd: Freight below this is flagged as implausible.
         max_cost_per_kg: Freight per kilogram above this is flagged.
+        require_labels: Fail when no shipment has a usable freight
+            number; a batch for inference passes False.
 
     Returns:
         One row per shipment, labelled or not, with flag columns.
@@ -32,7 +35,9 @@ def clean_shipments(
     rules = cleaning.ImplausibleRules(
         min_freight_usd=min_freight_usd, max_cost_per_kg=max_cost_per_kg
     )
-    shipments, report = cleaning.clean_shipments(shipments_raw, rules)
+    shipments, report = cleaning.clean_shipments(
+        shipments_raw, rules, require_labels=require_labels
+    )
     logger.info(
         f"{report.line_items:,} line items -> {report.shipments:,} "
         f"shipments, {report.labelled_shipments:,} with a freight label"

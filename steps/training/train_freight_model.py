@@ -54,9 +54,7 @@ def train_freight_model(
         f"sum correction {model.sum_correction:.3f}"
     )
     if EXPERIMENT_TRACKER:
-        mlflow.log_params(
-            {k: v for k, v in asdict(params).items() if k != "extra"}
-        )
+        mlflow.log_params(asdict(params))
         mlflow.log_metrics(
             {
                 "train_shipments": len(train_set),
