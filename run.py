@@ -22,7 +22,8 @@ import yaml  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_DATA = REPO_ROOT / "data" / "SCMS_Delivery_History_Dataset.csv.gz"
 CONFIG_DIR = REPO_ROOT / "configs"
-PIPELINES = ("training", "deployment")
+PIPELINES = ("training", "deployment", "inference", "monitoring", "replay")
+MODEL_NAME = "freight_cost_model"
 
 
 def file_sha256(path: Path) -> str:
@@ -197,6 +198,13 @@ def print_training_summary(run) -> None:
     help="Run every step again instead of reusing cached outputs.",
 )
 @click.option(
+    "--batch",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="SCMS-format CSV of new shipments for --pipeline inference or "
+    "monitoring; the freight column may be absent (drift check only).",
+)
+@click.option(
     "--endpoint",
     is_flag=True,
     help="Print the prediction URL of the running deployment; exit 1 if "
@@ -236,6 +244,7 @@ def main(
     split: str | None,
     config_path: Path | None,
     no_cache: bool,
+    batch: Path | None,
     endpoint: bool,
     predict_path: Path | None,
     stop: bool,
@@ -282,11 +291,176 @@ def main(
 
         click.echo(f"Stopped {stop_services()} deployment(s)")
     elif pipeline_name:
-        config_path = config_path or CONFIG_DIR / f"{pipeline_name}.yaml"
         if pipeline_name == "training":
+            config_path = config_path or CONFIG_DIR / "training.yaml"
             run_training(data, split, config_path, no_cache)
         elif pipeline_name == "deployment":
-            run_deployment(config_path)
+            run_deployment(config_path or CONFIG_DIR / "deployment.yaml")
+        elif pipeline_name in ("inference", "monitoring") and batch:
+            if pipeline_name == "inference":
+                run_inference(batch)
+            else:
+                run_monitoring(batch, data)
+        elif pipeline_name == "monitoring":
+            run_traffic_summary()
+        elif pipeline_name == "inference":
+            raise click.UsageError("--pipeline inference needs --batch")
+        elif pipeline_name == "replay":
+            run_replay(data, config_path or CONFIG_DIR / "monitoring.yaml")
+
+
+def batch_parameters(batch: Path) -> dict[str, Any]:
+    """Parameters shared by the inference and monitoring pipelines."""
+    batch = batch.resolve()
+    if not batch.is_file():
+        raise click.BadParameter(
+            f"batch file not found: {batch}", param_hint="--batch"
+        )
+    monitoring = yaml.safe_load((CONFIG_DIR / "monitoring.yaml").read_text())
+    training = load_config(CONFIG_DIR / "training.yaml")
+    return {
+        "batch_path": str(batch),
+        "batch_sha256": file_sha256(batch),
+        "model_name": MODEL_NAME,
+        "cleaning": training["parameters"]["cleaning"],
+        "drift": monitoring["drift"],
+        "gate": monitoring["gate"],
+    }
+
+
+def production_model_config() -> dict[str, Any]:
+    """ZenML settings that link a run's artifacts to production."""
+    from steps.inference.load_production_model import production_version
+
+    try:
+        production_version(MODEL_NAME)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    return {"model": {"name": MODEL_NAME, "version": "production"}}
+
+
+def run_inference(batch: Path) -> None:
+    """Predict a batch with the production model and print a summary."""
+    from zenml.client import Client
+
+    from pipelines.inference import inference_pipeline
+
+    parameters = batch_parameters(batch)
+    config = {"zenml": production_model_config(), "parameters": {}}
+    run = run_configured(inference_pipeline, config, False, **parameters)
+    run = Client().get_pipeline_run(run.id)
+    predictions = run.steps["predict_batch"].outputs
+    table = predictions["batch_predictions"][0]
+    rejected = predictions["unpredictable_shipments"][0].load()
+    click.echo(
+        f"Predicted {table.run_metadata['predicted_shipments']:,} "
+        f"shipments with {table.run_metadata['model_version']}; "
+        f"{len(rejected)} could not be predicted"
+    )
+    for _, row in rejected.iterrows():
+        click.echo(f"  {row['shipment_id']}: {row['reason']}")
+    click.echo(
+        f"Predictions: artifact batch_predictions version {table.version}"
+    )
+    metrics = run.steps["evaluate_batch"].outputs["batch_metrics"][0].load()
+    if metrics.get("mae") is not None:
+        click.echo(
+            f"Realised MAE {metrics['mae']:,.0f} USD on "
+            f"{metrics['labelled_shipments']:,} labelled shipments"
+        )
+
+
+def run_monitoring(batch: Path, data: Path) -> None:
+    """Run the gate on a batch; retrain, promote and redeploy if it fires."""
+    from zenml.client import Client
+
+    from pipelines.monitoring import monitoring_pipeline
+    from pipelines.training import training_pipeline
+
+    parameters = batch_parameters(batch)
+    config = {"zenml": production_model_config(), "parameters": {}}
+    run = run_configured(monitoring_pipeline, config, True, **parameters)
+    run = Client().get_pipeline_run(run.id)
+    decision = run.steps["decide_retraining"].outputs[
+        "retraining_decision"
+    ][0].load()
+    if decision["mode"] != "drift_and_error":
+        click.echo(
+            "The batch has no freight labels: the gate checked drift only."
+        )
+    for reason in decision["reasons"]:
+        click.echo(f"  {reason}")
+    if not decision["retrain"]:
+        click.echo("Gate: keep the production model.")
+        return
+
+    click.echo("Gate fired: retraining on the training data plus the batch.")
+    training = load_config(CONFIG_DIR / "training.yaml")
+    data = data.resolve()
+    run = run_configured(
+        training_pipeline,
+        training,
+        False,
+        data_path=str(data),
+        data_sha256=combined_sha256(data, Path(parameters["batch_path"])),
+        batch_path=parameters["batch_path"],
+    )
+    print_training_summary(run)
+    run_deployment(CONFIG_DIR / "deployment.yaml")
+
+
+def run_replay(data: Path, config_path: Path) -> None:
+    """Replay the timeline; write the JSON result and the chart."""
+    import json
+
+    from zenml.client import Client
+
+    from pipelines.replay import replay_pipeline
+
+    training = load_config(CONFIG_DIR / "training.yaml")
+    data = data.resolve()
+    config = {"zenml": {}, "parameters": {}}
+    run = run_configured(
+        replay_pipeline,
+        config,
+        False,
+        data_path=str(data),
+        data_sha256=file_sha256(data),
+        cleaning=training["parameters"]["cleaning"],
+        config_path=str(config_path.resolve()),
+    )
+    outputs = Client().get_pipeline_run(run.id).steps[
+        "replay_timeline"
+    ].outputs
+    summary = outputs["replay_result"][0].load()
+    table = outputs["replay_table"][0].load()
+    results = REPO_ROOT / "benchmarks" / "results" / "replay.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(summary, indent=2) + "\n")
+    chart = REPO_ROOT / "docs" / "replay.png"
+    chart.write_bytes(bytes(outputs["replay_chart"][0].load()))
+    click.echo(table.to_string(float_format=lambda v: f"{v:,.0f}"))
+    for name, policy in summary["policies"].items():
+        click.echo(
+            f"{name:>7}: MAE {policy['mae']:,.0f} USD, "
+            f"{policy['retrains']} retrains"
+        )
+    click.echo(f"Wrote {results} and {chart}")
+
+
+def combined_sha256(*paths: Path) -> str:
+    """Hash several files' hashes into one cache key and provenance id."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(file_sha256(path).encode())
+    return digest.hexdigest()
+
+
+def run_traffic_summary() -> None:
+    """Summarise the deployed model's request log for a time window."""
+    raise click.UsageError(
+        "--pipeline monitoring needs --batch PATH.csv"
+    )
 
 
 def show_endpoint() -> None:

@@ -1,0 +1,42 @@
+"""Batch inference pipeline: clean, check drift, predict, measure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zenml import pipeline
+
+from steps.etl.clean_shipments import clean_shipments
+from steps.etl.ingest_shipments import ingest_shipments
+from steps.inference.evaluate_batch import evaluate_batch
+from steps.inference.load_production_model import load_production_model
+from steps.inference.predict_batch import predict_batch
+from steps.monitoring.check_batch_drift import check_batch_drift
+from utils.caching import DOMAIN_CACHE_POLICY
+
+
+@pipeline(cache_policy=DOMAIN_CACHE_POLICY)
+def inference_pipeline(
+    batch_path: str,
+    batch_sha256: str,
+    model_name: str,
+    cleaning: dict[str, Any],
+    drift: dict[str, Any],
+    gate: dict[str, Any],
+) -> None:
+    """Predict a batch with the production model and check it for drift."""
+    raw = ingest_shipments(
+        data_path=batch_path, data_sha256=batch_sha256, require_label=False
+    )
+    model, reference, label, _ = load_production_model(model_name)
+    shipments = clean_shipments(
+        raw,
+        min_freight_usd=cleaning["min_freight_usd"],
+        max_cost_per_kg=cleaning["max_cost_per_kg"],
+        require_labels=False,
+    )
+    check_batch_drift(
+        reference, shipments, drift, gate["drift_share"]
+    )
+    predictions, _ = predict_batch(model, shipments, label)
+    evaluate_batch(predictions)
