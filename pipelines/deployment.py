@@ -20,5 +20,7 @@ def deployment_pipeline(
         min_relative_improvement=promotion["min_relative_improvement"],
     )
     deploy_production_model(
-        production, timeout_s=deployment["timeout_s"]
+        production,
+        timeout_s=deployment["timeout_s"],
+        seldon=deployment.get("seldon"),
     )

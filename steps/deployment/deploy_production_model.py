@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import tempfile
-from typing import Annotated
+from typing import Annotated, Any
 
 from zenml import get_step_context, log_metadata, step
 from zenml.client import Client
 from zenml.logger import get_logger
 
 from serving.pyfunc_model import log_freight_pyfunc
+from serving.seldon_manifest import SeldonServingConfig
 from steps.training.train_freight_model import EXPERIMENT_TRACKER
 from utils.endpoint import MODEL_NAME
+from utils.seldon_deployment import deploy_seldon
 
 logger = get_logger(__name__)
 
@@ -42,13 +44,21 @@ def _deploy_mlflow(model_uri: str, timeout_s: int) -> str:
 
 @step(experiment_tracker=EXPERIMENT_TRACKER)
 def deploy_production_model(
-    production_version: int, timeout_s: int
+    production_version: int,
+    timeout_s: int,
+    seldon: dict[str, Any] | None = None,
 ) -> Annotated[str, "prediction_url"]:
     """Log the production model as an MLflow pyfunc and serve it.
+
+    The stack's model deployer flavor picks the server: `mlflow` serves
+    the logged pyfunc, `seldon` serves the model artifact with the
+    Dockerfile.seldon image on Kubernetes.
 
     Args:
         production_version: Number of the production model version.
         timeout_s: Seconds to wait for the server to answer.
+        seldon: The `seldon` block of configs/deployment.yaml; required
+            on a stack with the seldon model deployer.
 
     Returns:
         The prediction URL, or an empty string when the stack has no
@@ -56,6 +66,7 @@ def deploy_production_model(
 
     Raises:
         RuntimeError: if the stack's model deployer flavor is unsupported.
+        ValueError: if the deployer is seldon and `seldon` is missing.
     """
     client = Client()
     deployer = client.active_stack.model_deployer
@@ -63,7 +74,8 @@ def deploy_production_model(
         logger.warning("The active stack has no model deployer; skipping")
         return ""
     version = client.get_model_version(MODEL_NAME, production_version)
-    model = version.get_artifact("freight_model").load()
+    artifact = version.get_artifact("freight_model")
+    model = artifact.load()
     label = f"{MODEL_NAME}:{version.number}"
     with tempfile.TemporaryDirectory() as directory:
         model.save(directory)
@@ -71,6 +83,20 @@ def deploy_production_model(
 
     if deployer.flavor == "mlflow":
         url = _deploy_mlflow(info.model_uri, timeout_s)
+    elif deployer.flavor == "seldon":
+        if not seldon:
+            raise ValueError(
+                "the stack's model deployer is seldon, but the step got "
+                "no `seldon` settings: add parameters.deployment.seldon "
+                "to the deployment config"
+            )
+        url = deploy_seldon(
+            deployer,
+            model_uri=artifact.uri,
+            model_version=version.number,
+            serving=SeldonServingConfig.from_mapping(seldon),
+            timeout_s=timeout_s,
+        )
     else:
         raise RuntimeError(
             f"model deployer flavor {deployer.flavor!r} is not supported "
