@@ -250,8 +250,18 @@ def predict_records(
     Raises:
         InvalidRecordsError: if the request or any record is invalid.
     """
+    return predict_validated(model, validate_records(records), model_version)
+
+
+def predict_validated(
+    model: FreightModel, validated: list[LineItemRecord], model_version: str
+) -> list[dict[str, Any]]:
+    """Estimate freight for records already checked by `validate_records`.
+
+    Returns:
+        The results of `predict_records`, one per record.
+    """
     started = time.perf_counter()
-    validated = validate_records(records)
     lines = records_to_lines(validated)
     shipments = cleaning.aggregate_shipments(lines)
     features = build_features(shipments)

@@ -5,6 +5,9 @@ before `predict` runs, so a key missing from one record, JSON null and
 JSON NaN all arrive as NaN. The wrapper treats every NaN cell as an
 absent field: a NaN required field is rejected as missing, and a NaN
 weight is an unknown weight that gets a warning.
+
+Every request that reaches `predict` is written to the request log of
+`serving.request_log` (FREIGHT_REQUEST_LOG).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
 from freight.model import FreightModel
 from freight.schema import InvalidRecordsError
-from freight.serving import predict_records
+from freight.serving import predict_validated, validate_records
+from serving.request_log import RequestLog
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,7 @@ class FreightPyfuncModel(mlflow.pyfunc.PythonModel):
         logger.info(
             f"loaded freight model {self.model_version} from {model_dir}"
         )
+        self.request_log = RequestLog.from_env()
 
     def predict(
         self,
@@ -104,11 +109,16 @@ class FreightPyfuncModel(mlflow.pyfunc.PythonModel):
             records = frame_to_records(model_input)
         else:
             records = model_input
+        count = len(records) if isinstance(records, (list, tuple)) else 0
         try:
-            return predict_records(self.model, records, self.model_version)
+            with self.request_log.track(self.model_version, count) as logged:
+                logged.extend(validate_records(records))
+                return predict_validated(
+                    self.model, logged, self.model_version
+                )
         except InvalidRecordsError as error:
             logger.warning(
-                f"rejected request of {len(records)} record(s): "
+                f"rejected request of {count} record(s): "
                 f"{len(error.errors)} invalid field(s)"
             )
             raise MlflowException(

@@ -9,7 +9,8 @@ Request: {"jsonData": {"records": [<line-item record>, ...]}}, with the
 records of `freight.schema`. Response: {"jsonData": {"predictions":
 [...]}, "meta": {...}}, one prediction per record as
 `freight.serving.predict_records` returns them. An invalid request gets
-HTTP 400 with the field errors in status.info.
+HTTP 400 with the field errors in status.info. Every request is written
+to the request log of `serving.request_log` (FREIGHT_REQUEST_LOG).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from seldon_core.flask_utils import SeldonMicroserviceException
 
 from freight.model import FreightModel
 from freight.schema import InvalidRecordsError
-from freight.serving import predict_records
+from freight.serving import predict_validated, validate_records
+from serving.request_log import RequestLog
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class FreightSeldonModel:
         logger.info(
             f"loaded freight model {self.model_version} from {model_dir}"
         )
+        self.request_log = RequestLog.from_env()
 
     def predict(
         self, X: Any, features_names: Any = None, meta: Any = None
@@ -69,18 +72,23 @@ class FreightSeldonModel:
         Raises:
             SeldonMicroserviceException: HTTP 400 on an invalid request.
         """
-        if not isinstance(X, dict) or "records" not in X:
-            raise SeldonMicroserviceException(
-                "request must be JSON {\"jsonData\": {\"records\": [...]}} "
-                "with a list of line-item records; ndarray, tensor and "
-                "strData payloads are not supported",
-                status_code=400,
-                reason=BAD_DATA,
-            )
+        records = X.get("records") if isinstance(X, dict) else None
+        count = len(records) if isinstance(records, (list, tuple)) else 0
         try:
-            predictions = predict_records(
-                self.model, X["records"], self.model_version
-            )
+            with self.request_log.track(self.model_version, count) as logged:
+                if not isinstance(X, dict) or "records" not in X:
+                    raise SeldonMicroserviceException(
+                        "request must be JSON {\"jsonData\": {\"records\":"
+                        " [...]}} with a list of line-item records; "
+                        "ndarray, tensor and strData payloads are not "
+                        "supported",
+                        status_code=400,
+                        reason=BAD_DATA,
+                    )
+                logged.extend(validate_records(records))
+                predictions = predict_validated(
+                    self.model, logged, self.model_version
+                )
         except InvalidRecordsError as error:
             logger.warning(
                 f"rejected request: {len(error.errors)} invalid field(s)"

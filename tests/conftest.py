@@ -18,6 +18,8 @@ _STORE = tempfile.mkdtemp(prefix="freight-zenml-test-")
 os.environ["ZENML_CONFIG_PATH"] = _STORE
 os.environ["ZENML_ANALYTICS_OPT_IN"] = "false"
 os.environ.setdefault("ZENML_LOGGING_VERBOSITY", "WARN")
+# Served models in tests write their request log here, not to ~/.freight.
+os.environ["FREIGHT_REQUEST_LOG"] = str(Path(_STORE) / "request_log.jsonl")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -110,3 +112,28 @@ def trained_run():
     result = run_cli("--pipeline", "training", "--no-cache")
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+@pytest.fixture(scope="session")
+def production_version(trained_run) -> int:
+    """Number of the production model version, promoting one if needed."""
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    client = Client()
+    try:
+        return client.get_model_version(
+            "freight_cost_model", ModelStages.PRODUCTION
+        ).number
+    except KeyError:
+        latest = client.get_model_version(
+            "freight_cost_model", ModelStages.LATEST
+        )
+        latest.set_stage(ModelStages.PRODUCTION, force=True)
+        return latest.number
+
+
+def write_batch(path, frame) -> str:
+    """Write a raw frame as an SCMS CSV and return its path."""
+    frame.to_csv(path, index=False)
+    return str(path)
