@@ -1,5 +1,6 @@
 """The freight pyfunc behind a real `mlflow models serve` process."""
 
+import contextlib
 import json
 import logging
 import os
@@ -52,14 +53,28 @@ def model_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(model_path, tmp_path_factory):
     """Start `mlflow models serve` on loopback; stop it afterwards."""
-    port = free_port()
     log_file = tmp_path_factory.mktemp("server") / "server.log"
+    with serve_model(model_path, log_file) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_model(model_path, log_file, extra_env=None):
+    """Run `mlflow models serve` on loopback and yield its URL.
+
+    Args:
+        model_path: local directory of the logged pyfunc.
+        log_file: file that receives the server's output.
+        extra_env: variables added to the server's environment.
+    """
+    port = free_port()
     # The server execs `uvicorn`, so the venv's bin must be on PATH.
     bin_dir = str(Path(sys.executable).parent)
     env = dict(
         os.environ,
         PYTHONPATH=str(Path.cwd()),
         PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(extra_env or {}),
     )
     command = [
         sys.executable, "-m", "mlflow", "models", "serve",
