@@ -1,0 +1,4 @@
+"""Drift monitoring, static drift summaries and the timeline replay.
+
+Library code with no ZenML import: pipelines call these functions.
+"""
