@@ -205,6 +205,14 @@ def print_training_summary(run) -> None:
     "monitoring; the freight column may be absent (drift check only).",
 )
 @click.option(
+    "--window-hours",
+    type=float,
+    default=24.0,
+    show_default=True,
+    help="With --pipeline monitoring and no --batch: summarise the "
+    "endpoint's requests of the last this many hours.",
+)
+@click.option(
     "--endpoint",
     is_flag=True,
     help="Print the prediction URL of the running deployment; exit 1 if "
@@ -245,6 +253,7 @@ def main(
     config_path: Path | None,
     no_cache: bool,
     batch: Path | None,
+    window_hours: float,
     endpoint: bool,
     predict_path: Path | None,
     stop: bool,
@@ -302,7 +311,7 @@ def main(
             else:
                 run_monitoring(batch, data)
         elif pipeline_name == "monitoring":
-            run_traffic_summary()
+            run_traffic_summary(window_hours)
         elif pipeline_name == "inference":
             raise click.UsageError("--pipeline inference needs --batch")
         elif pipeline_name == "replay":
@@ -456,11 +465,35 @@ def combined_sha256(*paths: Path) -> str:
     return digest.hexdigest()
 
 
-def run_traffic_summary() -> None:
+def run_traffic_summary(window_hours: float) -> None:
     """Summarise the deployed model's request log for a time window."""
-    raise click.UsageError(
-        "--pipeline monitoring needs --batch PATH.csv"
+    from zenml.client import Client
+
+    from pipelines.monitoring import endpoint_monitoring_pipeline
+    from serving.request_log import RequestLog
+
+    log = RequestLog.from_env()
+    if log.path is None:
+        raise click.ClickException(
+            "the request log is off (FREIGHT_REQUEST_LOG is empty): set it "
+            "to the path the model server writes"
+        )
+    monitoring = yaml.safe_load((CONFIG_DIR / "monitoring.yaml").read_text())
+    config = {"zenml": production_model_config(), "parameters": {}}
+    run = run_configured(
+        endpoint_monitoring_pipeline,
+        config,
+        True,
+        model_name=MODEL_NAME,
+        log_path=str(log.path),
+        window_hours=window_hours,
+        drift=monitoring["drift"],
+        gate=monitoring["gate"],
     )
+    summary = Client().get_pipeline_run(run.id).steps[
+        "summarize_endpoint_traffic"
+    ].outputs["traffic_summary"][0].load()
+    click.echo(summary["message"])
 
 
 def show_endpoint() -> None:

@@ -44,3 +44,11 @@ def feature_importance_png(importances: pd.Series) -> bytes:
     axis.set_xlabel("importance (CatBoost PredictionValuesChange)")
     axis.set_title("Feature importances")
     return _to_png(figure)
+
+
+def message_png(text: str) -> bytes:
+    """A small PNG that shows one line of text, for an empty chart."""
+    figure, axis = plt.subplots(figsize=(6, 1.2))
+    axis.axis("off")
+    axis.text(0.5, 0.5, text, ha="center", va="center", wrap=True)
+    return _to_png(figure)

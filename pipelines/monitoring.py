@@ -13,6 +13,9 @@ from steps.inference.load_production_model import load_production_model
 from steps.inference.predict_batch import predict_batch
 from steps.monitoring.check_batch_drift import check_batch_drift
 from steps.monitoring.decide_retraining import decide_retraining
+from steps.monitoring.summarize_endpoint_traffic import (
+    summarize_endpoint_traffic,
+)
 from utils.caching import DOMAIN_CACHE_POLICY
 
 
@@ -49,3 +52,18 @@ def monitoring_pipeline(
     predictions, _ = predict_batch(model, shipments, label)
     metrics = evaluate_batch(predictions)
     decide_retraining(drift_result, metrics, reference_mae, gate)
+
+
+@pipeline(enable_cache=False)
+def endpoint_monitoring_pipeline(
+    model_name: str,
+    log_path: str,
+    window_hours: float,
+    drift: dict[str, Any],
+    gate: dict[str, Any],
+) -> None:
+    """Summarise served requests: latency, errors and input drift."""
+    _, reference, _, _ = load_production_model(model_name)
+    summarize_endpoint_traffic(
+        reference, log_path, window_hours, drift, gate["drift_share"]
+    )
