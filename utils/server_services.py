@@ -259,9 +259,13 @@ def start_mariadb(settings: ServerSettings, password: str) -> None:
         settings,
         STARTUP_TIMEOUT_S,
     )
+    # MariaDB's built-in default character set is latin1, which rejects
+    # the UTF-8 step source code that ZenML stores (e.g. "R²"). ZenML
+    # creates its tables with the database default, so set it here.
     _mariadb_sql(
         settings,
-        f"CREATE DATABASE IF NOT EXISTS {ZENML_DATABASE}; "
+        f"CREATE DATABASE IF NOT EXISTS {ZENML_DATABASE} "
+        "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; "
         f"CREATE USER IF NOT EXISTS '{ZENML_DATABASE_USER}'@'{HOST}' "
         f"IDENTIFIED BY '{password}'; "
         f"GRANT ALL ON {ZENML_DATABASE}.* TO "

@@ -7,6 +7,7 @@ end with the same active stack.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from zenml.client import Client
@@ -37,7 +38,13 @@ LOCAL_STACK = "freight_local"
 
 
 def ensure_repository() -> None:
-    """Create the ZenML repository at the project root if it is missing."""
+    """Create the ZenML repository at the project root if it is missing.
+
+    Nothing is created when ZENML_REPOSITORY_PATH is set, because ZenML
+    then reads only the repository that the variable names.
+    """
+    if os.environ.get("ZENML_REPOSITORY_PATH"):
+        return
     if not (REPO_ROOT / ".zen").exists():
         Client.initialize(root=REPO_ROOT)
         logger.info(f"Initialized ZenML repository at {REPO_ROOT}")
