@@ -1,22 +1,29 @@
 """The `server` stack: MariaDB, a ZenML server and an MLflow server.
 
 Starts the three services on their own ports and state directory, so a
-developer's running server stack is left alone, registers the `server`
-stack from configs/stacks.yaml in a temporary client config, runs a tiny
-pipeline on it and stops every service at the end. Needs the packages
-from scripts/install_system_deps.sh; it takes about two minutes on two
-cores.
+developer's running server stack is left alone. In a temporary client
+config, `python run.py --stack server` registers and activates the stack
+from configs/stacks.yaml and runs the training pipeline on the bundled
+data with few CatBoost iterations. The run, its model version and its
+MLflow run are then read back from the servers over HTTP, and every
+service is stopped at the end. Needs the packages from
+scripts/install_system_deps.sh.
 """
 
 import shutil
 import socket
 import subprocess
-import sys
 
 import pytest
 import requests
 
-from tests.integration.conftest import REPO_ROOT, run_tiny_pipeline
+from tests.integration.conftest import (
+    MODEL_NAME,
+    TRAINING_STEPS,
+    run_cli,
+    run_training,
+    write_fast_config,
+)
 from utils import server_services
 from utils.server_services import ServerSettings
 
@@ -24,8 +31,6 @@ pytestmark = pytest.mark.skipif(
     shutil.which("mariadbd", path="/usr/sbin:/usr/bin") is None,
     reason="MariaDB is missing: run scripts/install_system_deps.sh",
 )
-
-TRACKER = "freight_mlflow_server_tracker"
 
 
 def _port_open(port):
@@ -49,18 +54,6 @@ def _admin_session(settings):
         f"Bearer {login.json()['access_token']}"
     )
     return session
-
-
-def _register_server_stack(env):
-    result = subprocess.run(
-        [sys.executable, "-m", "utils.stack_definitions", "server"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -97,19 +90,51 @@ def server_env(server_settings, zenml_env):
     return zenml_env
 
 
-def test_server_stack_runs_pipeline(server_settings, server_env):
+def test_server_stack_runs_training(server_settings, server_env, tmp_path):
     settings = server_settings
-    _register_server_stack(server_env)
+    stack = run_cli(server_env, "--stack", "server")
+    assert "Active stack: freight_server" in stack.stdout
 
-    run_id = run_tiny_pipeline(server_env, tracker=TRACKER)
+    config = write_fast_config(tmp_path)
+    summary = run_training(server_env, config, "--stack", "server")
+    assert summary["model"] == MODEL_NAME
 
     session = _admin_session(settings)
     api = f"{settings.zenml_url}/api/v1"
+    runs = session.get(
+        f"{api}/runs", params={"name": summary["run"]}, timeout=30
+    ).json()["items"]
+    assert len(runs) == 1
+    run_id = runs[0]["id"]
     run = session.get(
         f"{api}/runs/{run_id}", params={"hydrate": True}, timeout=30
     ).json()
     assert run["body"]["status"] == "completed"
     assert run["resources"]["stack"]["name"] == "freight_server"
+    steps = session.get(
+        f"{api}/steps",
+        params={"pipeline_run_id": run_id, "size": 50},
+        timeout=30,
+    ).json()["items"]
+    statuses = {step["name"]: step["body"]["status"] for step in steps}
+    assert statuses == {name: "completed" for name in TRAINING_STEPS}
+
+    # The run's model version carries the test metrics as metadata.
+    versions = session.get(
+        f"{api}/model_versions",
+        params={"model": MODEL_NAME, "name": summary["version"]},
+        timeout=30,
+    ).json()["items"]
+    assert len(versions) == 1
+    version = session.get(
+        f"{api}/model_versions/{versions[0]['id']}",
+        params={"hydrate": True},
+        timeout=30,
+    ).json()
+    assert version["id"] == run["resources"]["model_version"]["id"]
+    metadata = version["metadata"]["run_metadata"]
+    test_mae = metadata["test_mae"]
+    assert test_mae > 0
 
     # The run is stored in MariaDB, not in a SQLite file.
     count = subprocess.run(
@@ -130,14 +155,34 @@ def test_server_stack_runs_pipeline(server_settings, server_env):
     )
     assert count.stdout.strip() == "1"
 
-    # The step logged its metric to the MLflow server over HTTP.
-    from mlflow.tracking import MlflowClient
-
-    mlflow_client = MlflowClient(tracking_uri=settings.mlflow_url)
-    experiment = mlflow_client.get_experiment_by_name("tiny_pipeline")
-    assert experiment is not None
-    runs = mlflow_client.search_runs([experiment.experiment_id])
-    assert [r.data.metrics.get("shipment_count") for r in runs] == [3.0]
+    # The training and evaluation steps logged to the MLflow server, in
+    # one MLflow run named after the pipeline run.
+    mlflow_api = f"{settings.mlflow_url}/api/2.0/mlflow"
+    experiment = requests.get(
+        f"{mlflow_api}/experiments/get-by-name",
+        params={"experiment_name": "training_pipeline"},
+        timeout=30,
+    )
+    assert experiment.status_code == 200, experiment.text
+    experiment_id = experiment.json()["experiment"]["experiment_id"]
+    search = requests.post(
+        f"{mlflow_api}/runs/search",
+        json={
+            "experiment_ids": [experiment_id],
+            "filter": f"tags.mlflow.runName = '{summary['run']}'",
+        },
+        timeout=30,
+    )
+    assert search.status_code == 200, search.text
+    mlflow_runs = search.json()["runs"]
+    assert len(mlflow_runs) == 1
+    data = mlflow_runs[0]["data"]
+    params = {item["key"]: item["value"] for item in data["params"]}
+    metrics = {item["key"]: item["value"] for item in data["metrics"]}
+    assert params["iterations"] == "60"
+    assert params["quantile_iterations"] == "60"
+    assert metrics["test_mae"] == pytest.approx(test_mae)
+    assert metrics["train_shipments"] > 0
 
 
 def test_server_stack_skips_onboarding(server_settings):
