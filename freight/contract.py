@@ -11,6 +11,7 @@ import difflib
 import gzip
 import io
 import re
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -104,8 +105,9 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     cleaning parses them.
 
     Raises:
-        DataContractError: if the file is missing, is not UTF-8 or has no
-            header.
+        DataContractError: if the file is missing, is a truncated or
+            corrupt gzip file, is not UTF-8, has no header or has a row
+            that the CSV parser cannot split.
     """
     path = Path(path)
     if not path.is_file():
@@ -115,7 +117,15 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
         )
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as error:
+            raise DataContractError(
+                f"{path} starts like a gzip file but cannot be "
+                f"decompressed ({error}). The file is truncated or "
+                "corrupt: copy or download it again, or pass the "
+                "uncompressed CSV."
+            ) from error
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -132,7 +142,14 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     # newline=None turns CR and CRLF line endings into LF, also inside
     # quoted fields.
     buffer = io.StringIO(text, newline=None)
-    frame = pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as error:
+        raise DataContractError(
+            f"{path} is not a well-formed CSV: {str(error).strip()}. Every "
+            "row must have as many comma-separated fields as the header, "
+            "with quotes around values that contain commas."
+        ) from error
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
 

@@ -100,3 +100,35 @@ def test_bad_date_named():
     raw = make_raw([{c.SCHEDULED_DATE: "2006-06-02T00"}])
     with pytest.raises(c.DataContractError, match="Scheduled Delivery"):
         c.validate_raw(raw)
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [lambda data: data[: len(data) // 2], lambda data: data[:12]],
+    ids=["half", "header_only"],
+)
+def test_truncated_gzip_rejected(tmp_path, cut):
+    path = tmp_path / "scms.csv.gz"
+    path.write_bytes(cut(gzip.compress(_csv_text().encode())))
+    with pytest.raises(c.DataContractError) as error:
+        c.read_raw_csv(path)
+    assert "cannot be decompressed" in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_corrupt_gzip_rejected(tmp_path):
+    path = tmp_path / "scms.csv.gz"
+    path.write_bytes(b"\x1f\x8b" + b"not gzip data" * 10)
+    with pytest.raises(c.DataContractError, match="truncated or corrupt"):
+        c.read_raw_csv(path)
+
+
+def test_row_with_extra_fields_rejected(tmp_path):
+    lines = _csv_text().splitlines()
+    lines[2] += ",extra,fields"
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(c.DataContractError) as error:
+        c.read_raw_csv(path)
+    assert "not a well-formed CSV" in str(error.value)
+    assert "line 3" in str(error.value)
