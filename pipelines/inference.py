@@ -6,12 +6,7 @@ from typing import Any
 
 from zenml import pipeline
 
-from steps.etl.clean_shipments import clean_shipments
-from steps.etl.ingest_shipments import ingest_shipments
-from steps.inference.evaluate_batch import evaluate_batch
-from steps.inference.load_production_model import load_production_model
-from steps.inference.predict_batch import predict_batch
-from steps.monitoring.check_batch_drift import check_batch_drift
+from pipelines.batch_scoring import score_batch
 from utils.caching import DOMAIN_CACHE_POLICY
 
 
@@ -25,18 +20,4 @@ def inference_pipeline(
     gate: dict[str, Any],
 ) -> None:
     """Predict a batch with the production model and check it for drift."""
-    raw = ingest_shipments(
-        data_path=batch_path, data_sha256=batch_sha256, require_label=False
-    )
-    model, reference, label, _ = load_production_model(model_name)
-    shipments = clean_shipments(
-        raw,
-        min_freight_usd=cleaning["min_freight_usd"],
-        max_cost_per_kg=cleaning["max_cost_per_kg"],
-        require_labels=False,
-    )
-    check_batch_drift(
-        reference, shipments, drift, gate["drift_share"]
-    )
-    predictions, _ = predict_batch(model, shipments, label)
-    evaluate_batch(predictions)
+    score_batch(batch_path, batch_sha256, model_name, cleaning, drift, gate)

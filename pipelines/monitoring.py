@@ -6,12 +6,8 @@ from typing import Any
 
 from zenml import pipeline
 
-from steps.etl.clean_shipments import clean_shipments
-from steps.etl.ingest_shipments import ingest_shipments
-from steps.inference.evaluate_batch import evaluate_batch
+from pipelines.batch_scoring import score_batch
 from steps.inference.load_production_model import load_production_model
-from steps.inference.predict_batch import predict_batch
-from steps.monitoring.check_batch_drift import check_batch_drift
 from steps.monitoring.decide_retraining import decide_retraining
 from steps.monitoring.summarize_endpoint_traffic import (
     summarize_endpoint_traffic,
@@ -34,23 +30,9 @@ def monitoring_pipeline(
     batch, followed by the deployment pipeline; run.py starts both when
     the decision says so.
     """
-    raw = ingest_shipments(
-        data_path=batch_path, data_sha256=batch_sha256, require_label=False
+    drift_result, metrics, reference_mae = score_batch(
+        batch_path, batch_sha256, model_name, cleaning, drift, gate
     )
-    model, reference, label, reference_mae = load_production_model(
-        model_name
-    )
-    shipments = clean_shipments(
-        raw,
-        min_freight_usd=cleaning["min_freight_usd"],
-        max_cost_per_kg=cleaning["max_cost_per_kg"],
-        require_labels=False,
-    )
-    drift_result, _, _, _ = check_batch_drift(
-        reference, shipments, drift, gate["drift_share"]
-    )
-    predictions, _ = predict_batch(model, shipments, label)
-    metrics = evaluate_batch(predictions)
     decide_retraining(drift_result, metrics, reference_mae, gate)
 
 
