@@ -68,8 +68,11 @@ def predict_batch(
         and the shipments that could not be predicted, with the reason.
     """
     reason = _unpredictable_reason(shipments_clean)
-    rejected = shipments_clean[reason != ""].assign(reason=reason)
-    accepted = shipments_clean[reason == ""]
+    failed = reason != ""
+    # Filter the reasons too: assigning the full-length Series to an empty
+    # frame would re-create one row per shipment.
+    rejected = shipments_clean[failed].assign(reason=reason[failed])
+    accepted = shipments_clean[~failed]
     table = features.build_features(accepted)
     prediction = production_model.predict(table)
 

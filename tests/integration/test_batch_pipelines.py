@@ -140,6 +140,11 @@ def test_unshifted_batch_keeps_model(raw_frame, production_version,
     assert result.returncode == 0, result.stderr[-3000:]
     assert "keep the production model" in result.stdout
     assert _versions() == versions
+    rejected = _latest_run("monitoring_pipeline").steps[
+        "predict_batch"
+    ].outputs["unpredictable_shipments"][0].load()
+    assert rejected["shipment_id"].notna().all()
+    assert (rejected["reason"] != "").all()
 
 
 def test_shifted_batch_retrains(raw_frame, production_version, tmp_path):
