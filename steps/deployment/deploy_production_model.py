@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 from zenml import get_step_context, log_metadata, step
@@ -12,7 +15,7 @@ from zenml.logger import get_logger
 from serving.pyfunc_model import log_freight_pyfunc
 from serving.seldon_manifest import SeldonServingConfig
 from steps.training.train_freight_model import EXPERIMENT_TRACKER
-from utils.endpoint import MODEL_NAME
+from utils.endpoint import MODEL_NAME, stop_services
 from utils.seldon_deployment import deploy_seldon
 
 logger = get_logger(__name__)
@@ -33,13 +36,43 @@ def _deploy_mlflow(model_uri: str, timeout_s: int) -> str:
         pipeline_step_name=context.step_run.name,
         timeout=timeout_s,
     )
+    _put_python_bin_on_path()
+    # ZenML 0.98 ignores `replace` and returns any server of this step as
+    # "the exact same configuration", stopped or serving an older model
+    # version, so the step removes the old servers before it deploys.
+    # NOTE: the endpoint is down from here until the new server responds.
+    stopped = stop_services(timeout=timeout_s)
+    if stopped:
+        logger.info(f"Removed {stopped} earlier model server(s)")
     service = deployer.deploy_model(
         config=config,
         service_type=MLFlowDeploymentService.SERVICE_TYPE,
-        replace=True,
         timeout=timeout_s,
     )
-    return service.prediction_url or ""
+    if not service.is_running or not service.prediction_url:
+        state, message = service.check_status()
+        raise RuntimeError(
+            f"the MLflow model server {service.uuid} of {model_uri} is not "
+            f"running after {timeout_s} s (state {state.value}: "
+            f"{message or 'no message'}). Read its log at "
+            f"{service.status.log_file}, fix the cause and run the "
+            "deployment pipeline again."
+        )
+    return service.prediction_url
+
+
+def _put_python_bin_on_path() -> None:
+    """Put the running interpreter's bin directory first on PATH.
+
+    MLflow starts the server as `bash -c "exec uvicorn ..."`, so without
+    this a run of `.venv/bin/python run.py` from a shell whose PATH lacks
+    `.venv/bin` starts a daemon that exits with 127 (command not found).
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bin_dir, path])
+        logger.info(f"Added {bin_dir} to PATH for the model server")
 
 
 @step(experiment_tracker=EXPERIMENT_TRACKER)
@@ -65,7 +98,8 @@ def deploy_production_model(
         model deployer.
 
     Raises:
-        RuntimeError: if the stack's model deployer flavor is unsupported.
+        RuntimeError: if the stack's model deployer flavor is unsupported
+            or the MLflow model server is not running after the deploy.
         ValueError: if the deployer is seldon and `seldon` is missing.
     """
     client = Client()
