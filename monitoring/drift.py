@@ -102,6 +102,10 @@ class DriftResult:
         quality: Missing values and unseen categories per column.
         reference_rows: Rows in the reference frame.
         current_rows: Rows in the batch.
+        untested_columns: Columns with no value in the batch or the
+            reference, which no drift test can score. They are left out
+            of `columns` and `drift_share`; `quality` shows their missing
+            share.
         html: Evidently's HTML report, or None when not requested. It
             needs JavaScript to render.
     """
@@ -111,6 +115,7 @@ class DriftResult:
     quality: list[ColumnQuality]
     reference_rows: int
     current_rows: int
+    untested_columns: list[str] = field(default_factory=list)
     html: str | None = field(default=None, repr=False)
 
     @property
@@ -126,6 +131,7 @@ class DriftResult:
             "column_count": len(self.columns),
             "reference_rows": self.reference_rows,
             "current_rows": self.current_rows,
+            "untested_columns": list(self.untested_columns),
             "columns": [asdict(column) for column in self.columns],
             "quality": [
                 {**asdict(item), "new_categories": list(item.new_categories)}
@@ -212,7 +218,8 @@ def check_drift(
         Evidently's HTML report.
 
     Raises:
-        ValueError: if either frame is empty or lacks a tested column.
+        ValueError: if either frame is empty or lacks a tested column, or
+            no tested column has a value on both sides.
     """
     settings = settings or DriftSettings()
     candidates = settings.columns or CATEGORICAL_FEATURES + NUMERIC_FEATURES
@@ -235,9 +242,32 @@ def check_drift(
                 "with freight.features.build_features."
             )
 
+    # Evidently 0.7 raises on a column with no value on either side, which
+    # happens when every shipment of a batch lacks its weight.
+    # NOTE: such a column is left out of the drift share, not counted as
+    # drifted. Its missing share is in `quality` for the caller to judge.
+    untested = [
+        column
+        for column in columns
+        if current[column].isna().all() or reference[column].isna().all()
+    ]
+    tested = [column for column in columns if column not in untested]
+    if not tested:
+        raise ValueError(
+            f"no column left to test: {untested} have no value in the "
+            "current or the reference frame."
+        )
+    if untested:
+        logger.warning(
+            "Not testing %d column(s) for drift because they have no "
+            "value in the current or the reference frame: %s",
+            len(untested),
+            untested,
+        )
+
     metrics = [
         DataDriftPreset(
-            columns=columns,
+            columns=tested,
             drift_share=settings.drift_share,
             num_method=settings.num_method,
             cat_method=settings.cat_method,
@@ -285,5 +315,6 @@ def check_drift(
         quality=quality,
         reference_rows=len(reference),
         current_rows=len(current),
+        untested_columns=untested,
         html=snapshot.get_html_str(as_iframe=False) if include_html else None,
     )

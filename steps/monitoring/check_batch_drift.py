@@ -74,6 +74,7 @@ def check_batch_drift(
             "drift_share": result.drift_share,
             "drift_share_threshold": drift_share_threshold,
             "drifted_columns": drifted,
+            "untested_columns": result.untested_columns,
         }
     )
     summary = render_drift_summary_html(result, drift_share_threshold)
