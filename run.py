@@ -37,19 +37,46 @@ def file_sha256(path: Path) -> str:
 
 def load_config(path: Path) -> dict[str, Any]:
     """Read a pipeline config with its `zenml` and `parameters` parts."""
-    if not path.is_file():
+    check_input_file(path, "config", "--config")
+    try:
+        with open(path) as file:
+            config = yaml.safe_load(file) or {}
+    except yaml.YAMLError as error:
         raise click.BadParameter(
-            f"config file not found: {path}", param_hint="--config"
+            f"{path} is not valid YAML: {error}", param_hint="--config"
+        ) from error
+    if not isinstance(config, dict):
+        raise click.BadParameter(
+            f"{path} must be a YAML mapping with top-level 'zenml' and "
+            f"'parameters' sections; it is a {type(config).__name__}",
+            param_hint="--config",
         )
-    with open(path) as file:
-        config = yaml.safe_load(file) or {}
     for key in ("zenml", "parameters"):
         if key not in config:
             raise click.BadParameter(
                 f"{path} has no top-level '{key}' section",
                 param_hint="--config",
             )
+        if not isinstance(config[key], dict):
+            raise click.BadParameter(
+                f"{path}: the '{key}' section must be a mapping of "
+                f"settings; it is {config[key]!r}",
+                param_hint="--config",
+            )
     return config
+
+
+def check_input_file(path: Path, kind: str, option: str) -> None:
+    """Raise a usage error naming `option` unless `path` is a file."""
+    if path.is_dir():
+        raise click.BadParameter(
+            f"{path} is a directory: pass the path of the {kind} file",
+            param_hint=option,
+        )
+    if not path.is_file():
+        raise click.BadParameter(
+            f"{kind} file not found: {path}", param_hint=option
+        )
 
 
 def run_configured(pipeline, config: dict[str, Any], no_cache: bool,
@@ -85,10 +112,7 @@ def run_training(
     if split:
         config["parameters"]["split"]["protocol"] = split
     data = data.resolve()
-    if not data.is_file():
-        raise click.BadParameter(
-            f"data file not found: {data}", param_hint="--data"
-        )
+    check_input_file(data, "data", "--data")
     run = run_configured(
         training_pipeline,
         config,
@@ -321,10 +345,7 @@ def main(
 def batch_parameters(batch: Path) -> dict[str, Any]:
     """Parameters shared by the inference and monitoring pipelines."""
     batch = batch.resolve()
-    if not batch.is_file():
-        raise click.BadParameter(
-            f"batch file not found: {batch}", param_hint="--batch"
-        )
+    check_input_file(batch, "batch", "--batch")
     monitoring = yaml.safe_load((CONFIG_DIR / "monitoring.yaml").read_text())
     training = load_config(CONFIG_DIR / "training.yaml")
     return {
@@ -544,12 +565,14 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     """Read shipment records from a JSON list or an SCMS-format CSV."""
     import json
 
-    from freight.contract import read_raw_csv
+    from freight.contract import DataContractError, read_raw_csv
 
     if path.suffix.lower() == ".json":
         try:
-            records = json.loads(path.read_text())
-        except json.JSONDecodeError as error:
+            records = json.loads(path.read_bytes())
+        except ValueError as error:
+            # JSONDecodeError, or UnicodeDecodeError for bytes that are
+            # not UTF-8, UTF-16 or UTF-32.
             raise click.BadParameter(
                 f"{path} is not valid JSON: {error}", param_hint="--predict"
             ) from error
@@ -559,7 +582,10 @@ def read_records(path: Path) -> list[dict[str, Any]]:
                 param_hint="--predict",
             )
         return records
-    frame = read_raw_csv(path)
+    try:
+        frame = read_raw_csv(path)
+    except DataContractError as error:
+        raise click.BadParameter(str(error), param_hint="--predict") from error
     # Empty CSV cells are absent fields, not empty strings.
     return [
         {key: value for key, value in row.items() if value != ""}
