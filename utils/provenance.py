@@ -38,6 +38,7 @@ class Provenance:
     training_run_name: str
     training_run_id: str
     data_path: str
+    batch_path: str | None
     data_sha256: str
     training_data_span: str | None
     training_shipments: int | None
@@ -139,6 +140,7 @@ def trace(label: str) -> Provenance:
         training_run_name=run.name,
         training_run_id=str(run.id),
         data_path=ingest["data_path"],
+        batch_path=ingest.get("batch_path") or None,
         data_sha256=metadata.get("data_sha256", ingest["data_sha256"]),
         training_data_span=metadata.get("training_data_span"),
         training_shipments=metadata.get("training_shipments"),
@@ -161,6 +163,7 @@ def format_provenance(record: Provenance) -> str:
         ("training run", record.training_run_name),
         ("training run id", record.training_run_id),
         ("data path", record.data_path),
+        ("batch path", record.batch_path or "-"),
         ("data sha256", record.data_sha256),
         ("training data span", record.training_data_span or "-"),
         ("training shipments", record.training_shipments or "-"),
