@@ -166,6 +166,9 @@ class _Regressors:
             features, self.kg_per_usd
         )
         bounds = self.quantile.predict(pool) + offset[:, None]
+        # Separately fitted quantiles can cross (P10 above P90) on unusual
+        # shipments; sorting each row restores their order.
+        bounds = np.sort(bounds, axis=1)
         median = np.expm1(bounds[:, 1])
         point = (1 - params.median_weight) * mean + (
             params.median_weight * median

@@ -12,6 +12,7 @@ import pytest
 from freight import cleaning, contract, features
 from freight.model import (
     META_FILE,
+    _pool,
     FreightModel,
     ModelParams,
     calibrate,
@@ -119,3 +120,16 @@ def test_missing_weight_still_predicts(model, table):
     prediction = model.predict(unknown)
     assert prediction["predicted"].notna().all()
     assert (prediction["predicted"] > 0).all()
+
+
+def test_crossed_quantiles_reordered(model, table, monkeypatch):
+    honest = model.quantile.predict(_pool(table))
+
+    def crossed(pool):
+        return honest[:, ::-1]
+
+    monkeypatch.setattr(model.quantile, "predict", crossed)
+    prediction = model.predict(table)
+    assert (prediction["p10"] < prediction["p90"]).all()
+    assert (prediction["p10"] <= prediction["predicted"]).all()
+    assert (prediction["predicted"] <= prediction["p90"]).all()
