@@ -20,14 +20,19 @@ def evaluate_batch(
     """Compute training's metrics on the batch's labelled shipments.
 
     Returns:
-        The metrics, or `{"labelled_shipments": 0}` for an unlabelled
-        batch.
+        The metrics, or `{"labelled_shipments": 0}` when no predicted
+        shipment has a freight label.
     """
     labelled = batch_predictions[
         batch_predictions["freight_usd_actual"].notna()
     ]
     if labelled.empty:
-        logger.info("The batch carries no freight labels: no error metrics")
+        # Unpredictable shipments are not in `batch_predictions`, so a
+        # labelled batch of only unpredictable shipments also ends here.
+        logger.info(
+            "No predicted shipment of the batch has a freight label: no "
+            "error metrics"
+        )
         return {"labelled_shipments": 0}
     metrics = regression_metrics(
         labelled["freight_usd_actual"].to_numpy(float),
