@@ -423,10 +423,28 @@ def run_monitoring(batch: Path, data: Path) -> None:
     if not decision["retrain"]:
         click.echo("Gate: keep the production model.")
         return
-
-    click.echo("Gate fired: retraining on the training data plus the batch.")
-    training = load_config(CONFIG_DIR / "training.yaml")
+    if decision["mode"] != "drift_and_error":
+        click.echo(
+            "Gate fired on drift, but retraining needs labelled "
+            "shipments: label the batch and run the monitoring pipeline "
+            "again."
+        )
+        return
     data = data.resolve()
+    new_items = count_new_line_items(data, Path(parameters["batch_path"]))
+    if not new_items:
+        click.echo(
+            "Gate fired, but every line item of the batch is already in "
+            f"{data}: retraining would repeat the production model's data, "
+            "so it is skipped."
+        )
+        return
+
+    click.echo(
+        f"Gate fired: retraining on the training data plus {new_items:,} "
+        "new line items of the batch."
+    )
+    training = load_config(CONFIG_DIR / "training.yaml")
     run = run_configured(
         training_pipeline,
         training,
@@ -476,6 +494,15 @@ def run_replay(data: Path, config_path: Path) -> None:
             f"{policy['retrains']} retrains"
         )
     click.echo(f"Wrote {results} and {chart}")
+
+
+def count_new_line_items(data: Path, batch: Path) -> int:
+    """Count the batch's line items whose ID is not in the data file."""
+    from freight import contract
+
+    known = set(contract.read_raw_csv(data)[contract.ID].str.strip())
+    ids = contract.read_raw_csv(batch)[contract.ID].str.strip()
+    return int((~ids.isin(known)).sum())
 
 
 def combined_sha256(*paths: Path) -> str:

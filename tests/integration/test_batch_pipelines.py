@@ -221,3 +221,18 @@ def test_short_replay(tmp_path, trained_run):
     finally:
         for p, content in saved.items():
             p.write_bytes(content)
+
+
+def test_known_batch_not_retrained(raw_frame, production_version,
+                                   tmp_path):
+    batch = raw_frame[_scheduled_year(raw_frame) == 2015]
+    path = write_batch(tmp_path / "known_2015.csv", batch)
+    versions = _versions()
+    result = run_cli("--pipeline", "monitoring", "--batch", path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    decision = _latest_run("monitoring_pipeline").steps[
+        "decide_retraining"
+    ].outputs["retraining_decision"][0].load()
+    if decision["retrain"]:
+        assert "so it is skipped" in result.stdout
+    assert _versions() == versions
