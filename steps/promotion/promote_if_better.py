@@ -66,6 +66,10 @@ def promote_if_better(
     except KeyError:
         production = None
 
+    # NOTE: both versions are scored on the candidate's test shipments.
+    # When they were trained on different data, some of these shipments
+    # may be in production's training set, so the comparison is fair only
+    # for versions trained on the same file.
     test_set = _load(candidate, "test_set")
     candidate_score = _score(candidate, test_set, metric)
     production_score = None
