@@ -295,7 +295,7 @@ def clean_shipments(
     labelled = shipments["freight_usd"].notna()
     if require_labels and not labelled.any():
         raise c.DataContractError(
-            f"column '{c.FREIGHT}' holds no usable number: every shipment "
+            f"column '{c.FREIGHT}' contains no usable number: every shipment "
             "is a sentinel or a reference to one, so there is nothing to "
             "train on. Provide a file with numeric freight costs."
         )

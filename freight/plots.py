@@ -47,7 +47,7 @@ def feature_importance_png(importances: pd.Series) -> bytes:
 
 
 def message_png(text: str) -> bytes:
-    """A small PNG that shows one line of text, for an empty chart."""
+    """Draw one line of text as a small PNG, in place of an empty chart."""
     figure, axis = plt.subplots(figsize=(6, 1.2))
     axis.axis("off")
     axis.text(0.5, 0.5, text, ha="center", va="center", wrap=True)

@@ -27,8 +27,8 @@ def monitoring_pipeline(
     """Check a batch for drift and error, then decide on retraining.
 
     Retraining itself is a training run on the training data plus this
-    batch, followed by the deployment pipeline; run.py starts both when
-    the decision says so.
+    batch, followed by the deployment pipeline. run.py starts both when
+    the decision asks for retraining.
     """
     drift_result, metrics, reference_mae = score_batch(
         batch_path, batch_sha256, model_name, cleaning, drift, gate

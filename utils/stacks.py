@@ -75,7 +75,7 @@ def ensure_local_stack() -> str:
     """Register the local stack when missing and return its name.
 
     The local stack is activated when it is new or when ZenML's own
-    `default` stack is active; any other active stack is left as it is.
+    `default` stack is active. Any other active stack stays active.
     """
     ensure_repository()
     client = Client()

@@ -89,7 +89,7 @@ def deploy_production_model(
 
     Args:
         production_version: Number of the production model version.
-        timeout_s: Seconds to wait for the server to answer.
+        timeout_s: Seconds to wait for the server to respond.
         seldon: The `seldon` block of configs/deployment.yaml; required
             on a stack with the seldon model deployer.
 
