@@ -148,10 +148,10 @@ def resolve_references(
 def clean_lines(raw: pd.DataFrame) -> pd.DataFrame:
     """Turn a raw SCMS frame into typed line items with resolved measures.
 
-    `freight_usd` and `weight_kg` hold a number only on the line that
-    records it; `freight_resolved_status` says what a reference line points
-    at. Category values such as "N/A" and "N/A - From RDC" are kept as they
-    are.
+    `freight_usd` and `weight_kg` contain a number only on the line that
+    records it. `freight_resolved_status` records what a reference line
+    points at. Category values such as "N/A" and "N/A - From RDC" stay as
+    they are.
     """
     c.validate_raw(raw)
     lines = raw[list(LINE_COLUMNS)].rename(columns=LINE_COLUMNS).copy()
