@@ -467,6 +467,7 @@ def run_replay(data: Path, config_path: Path) -> None:
 
     training = load_config(CONFIG_DIR / "training.yaml")
     data = data.resolve()
+    check_input_file(data, "data", "--data")
     config = {"zenml": {}, "parameters": {}}
     run = run_configured(
         replay_pipeline,

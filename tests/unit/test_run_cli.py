@@ -67,3 +67,11 @@ def test_bad_predict_file_is_usage_error(tmp_path, name, content, expected):
         run.read_records(path)
     assert expected in error.value.message
     assert error.value.param_hint == "--predict"
+
+
+def test_replay_missing_data_is_usage_error(tmp_path):
+    missing = tmp_path / "absent.csv"
+    with pytest.raises(click.BadParameter) as error:
+        run.run_replay(missing, run.CONFIG_DIR / "monitoring.yaml")
+    assert error.value.param_hint == "--data"
+    assert "absent.csv" in error.value.message
