@@ -5,9 +5,9 @@ items, grouped into shipments by `cleaning.aggregate_shipments` and
 featurised by `features.build_features`, so serving and training share one
 definition of a shipment and of its features.
 
-Grouping: records that share an ASN/DN # form one shipment; a record
+Grouping: records that share an ASN/DN # form one shipment, and a record
 without one is a one-line shipment of its own. The shipment's estimate is
-repeated on each of its records; `first_in_shipment` is true on exactly
+repeated on each of its records. `first_in_shipment` is true on exactly
 one record per shipment, so summing the estimates of those records counts
 each shipment once.
 """

@@ -256,7 +256,7 @@ def summarize_traffic(
     Returns:
         The summary. Without requests, or with fewer served shipments
         than `min_drift_shipments`, `drift` is None and
-        `drift_skipped_reason` and `message` say why.
+        `drift_skipped_reason` and `message` give the reason.
 
     Raises:
         ValueError: if until is not after since, or if the reference

@@ -28,7 +28,7 @@ def monitoring_pipeline(
 
     Retraining itself is a training run on the training data plus this
     batch, followed by the deployment pipeline. run.py starts both when
-    the decision asks for retraining.
+    the decision is to retrain.
     """
     drift_result, metrics, reference_mae = score_batch(
         batch_path, batch_sha256, model_name, cleaning, drift, gate

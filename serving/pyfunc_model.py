@@ -70,7 +70,7 @@ class FreightPyfuncModel(mlflow.pyfunc.PythonModel):
     """Pyfunc that validates raw records and returns freight estimates.
 
     Artifacts: `freight_model`, a directory written by FreightModel.save,
-    and `model_version`, a text file that holds the version string.
+    and `model_version`, a text file that contains the version string.
     """
 
     def load_context(self, context: mlflow.pyfunc.PythonModelContext):

@@ -31,7 +31,8 @@ def _zenml_command(*args: str) -> list:
 
 
 def _env() -> dict:
-    # ZenML opens a web browser on login unless told not to.
+    # ZenML opens a web browser on login unless
+    # ZENML_AUTO_OPEN_DASHBOARD is false.
     return {**os.environ, "ZENML_AUTO_OPEN_DASHBOARD": "false"}
 
 

@@ -8,7 +8,7 @@ registry and image builder with the local orchestrator, artifact store
 and MLflow tracker. It trains a small model into a model version, then
 runs `deploy_production_model` in a pipeline.
 
-A mock stands in for the Kubernetes cluster: the methods of the
+A mock replaces the Kubernetes cluster: the methods of the
 Kubernetes client's CustomObjectsApi and CoreV1Api that ZenML's
 SeldonClient calls are patched to store objects in memory, so no request
 leaves the process. The last line of output is JSON with the recorded

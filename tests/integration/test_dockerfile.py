@@ -6,7 +6,7 @@ what the image holds: a fresh virtualenv with the pinned requirements.txt
 context filtered by .dockerignore, then runs `python run.py --help` there
 as the image's ENTRYPOINT and CMD do. The virtualenv is cached under
 tmp/dockerfile-venv, keyed by the hash of requirements.txt, because the
-install takes several minutes; it does not reuse .venv, whose packages
+install takes several minutes. It does not reuse .venv, whose packages
 may differ from the pins.
 """
 

@@ -6,7 +6,7 @@ writes only to the temporary local store. With ZenML 0.98 the
 kubernetes, s3 and seldon flavors register without their integration
 packages (kubernetes, s3fs, boto3) installed, because ZenML validates a
 component's configuration with the flavor's config class, which imports
-none of them; the last test records whether they are installed here.
+none of them. The last test records whether they are installed here.
 """
 
 import importlib.util

@@ -221,7 +221,7 @@ def test_bad_body_gets_4xx(server, body, content_type, status):
 
 
 def test_nan_weight_is_unknown_weight(server):
-    # MLflow builds a DataFrame first, so NaN cannot be told from absent.
+    # MLflow builds a DataFrame first, so NaN cannot be distinguished from absent.
     body = records_body(with_field("Weight (Kilograms)", float("nan")))
 
     response = invoke(server, body)

@@ -4,7 +4,7 @@ The first tests build the manifest offline from configs/deployment.yaml.
 The last ones run the deploy step on a stack whose model deployer is the
 `freight_seldon_deployer` registered from configs/stacks.yaml (real
 temporary ZenML store, real registration, real ZenML SeldonClient and
-kubeconfig loading). A mock stands in for the Kubernetes cluster: only
+kubeconfig loading). A mock replaces the Kubernetes cluster: only
 the Kubernetes client methods that SeldonClient calls are replaced, see
 seldon_deploy_run.py.
 """
@@ -241,7 +241,7 @@ def _calls(deployed, method):
 
 
 def test_deploy_step_creates_manifest(deployed, serving):
-    """A mock stands in for the Kubernetes cluster."""
+    """A mock replaces the Kubernetes cluster."""
     from zenml.integrations.seldon.seldon_client import SeldonDeployment
 
     created = _calls(deployed, "create")
@@ -268,7 +268,7 @@ def test_deploy_step_creates_manifest(deployed, serving):
 
 
 def test_deploy_step_copies_secret(deployed):
-    """A mock stands in for the Kubernetes cluster."""
+    """A mock replaces the Kubernetes cluster."""
     secrets = _calls(deployed, "create_secret")
 
     assert secrets == [
@@ -287,7 +287,7 @@ def test_deploy_step_copies_secret(deployed):
 
 
 def test_deploy_step_returns_prediction_url(deployed):
-    """A mock stands in for the Kubernetes cluster."""
+    """A mock replaces the Kubernetes cluster."""
     assert deployed["prediction_url"] == (
         "http://seldon.invalid/seldon/freight-test/freight-cost-model"
         "/api/v1.0/predictions"
